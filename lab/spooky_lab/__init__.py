@@ -1,0 +1,1 @@
+"""The spooky.ops lab: emulated Kubernetes clusters and real services on loopback."""
