@@ -1,0 +1,104 @@
+"""Fixtures for the tests that run against the lab.
+
+The `lab` fixture starts a whole lab of its own, in a temporary directory and on free ports, so a
+developer's lab on the default ports is never touched; it stops it at the end and checks that no
+lab process is left behind.
+"""
+
+import os
+import random
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "lab"))
+
+from spooky_lab import config as lab_config  # noqa: E402
+from spooky_lab import lab as lab_control  # noqa: E402
+from spooky_lab import processes  # noqa: E402
+
+PORT_VARS = {  # env var -> how many consecutive ports it needs
+    "SPOOKY_LAB_API_BASE_PORT": 3,
+    "SPOOKY_LAB_CONTROL_BASE_PORT": 3,
+    "SPOOKY_LAB_PROMETHEUS_PORT": 1,
+    "SPOOKY_LAB_DEMO_APP_PORT": 1,
+    "SPOOKY_LAB_POSTGRES_PORT": 1,
+    "SPOOKY_LAB_REDIS_PORT": 1,
+    "SPOOKY_LAB_S3_PORT": 1,
+    "SPOOKY_LAB_NATS_PORT": 1,
+    "SPOOKY_LAB_NATS_MONITOR_PORT": 1,
+}
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port_block(count: int, taken: set) -> int:
+    for _ in range(500):
+        base = random.randint(30000, 60000)
+        ports = range(base, base + count)
+        if not taken.intersection(ports) and all(_free(p) for p in ports):
+            taken.update(ports)
+            return base
+    raise RuntimeError("no free port block found")
+
+
+@pytest.fixture(scope="session")
+def lab_env(tmp_path_factory):
+    """Environment variables that point the lab CLI, the inventory and the playbooks at the test lab."""
+    taken: set = set()
+    env = {name: str(free_port_block(count, taken)) for name, count in PORT_VARS.items()}
+    env["SPOOKY_LAB_DIR"] = str(tmp_path_factory.mktemp("lab"))
+    return env
+
+
+@pytest.fixture(scope="session")
+def lab(lab_env):
+    saved = {k: os.environ.get(k) for k in lab_env}
+    os.environ.update(lab_env)
+    cfg = lab_config.load()
+    try:
+        lab_control.up(cfg)
+        yield cfg
+    finally:
+        lab_control.down(cfg)
+        left = [name for name in processes.known(cfg) if processes.running(cfg, name)]
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        assert not left, f"lab processes left behind: {left}"
+
+
+def ansible_env(lab_env) -> dict:
+    env = dict(os.environ, **lab_env)
+    env.update({
+        "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
+        "ANSIBLE_COLLECTIONS_PATH": f"{REPO / 'collections'}:{REPO / '.deps' / 'collections'}",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+        "PYTHONPATH": str(REPO / "lab"),
+    })
+    return env
+
+
+@pytest.fixture
+def run_playbook(lab, lab_env):
+    """Run a playbook of the repository against the test lab; returns the CompletedProcess (output in .stdout)."""
+    def run(playbook: str, *args: str, check: bool = False) -> subprocess.CompletedProcess:
+        cmd = [str(Path(sys.executable).parent / "ansible-playbook"), str(REPO / playbook), "-i", str(REPO / "inventories" / "lab"), *args]
+        if check:
+            cmd.append("--check")
+        return subprocess.run(cmd, env=ansible_env(lab_env), cwd=REPO, capture_output=True, text=True, timeout=600)
+    return run
