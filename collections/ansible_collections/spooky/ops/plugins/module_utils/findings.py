@@ -70,7 +70,8 @@ def summarize(findings_by_cluster):
     head = "Daily check: %s across %d clusters (%s)" % (
         overall.upper(), len(clusters), ", ".join("%d %s" % (counts[s], s) for s in reversed(STATUSES) if counts[s]))
     lines = [head]
-    for cluster, info in clusters.items():
+    # The worst cluster first: that is where the on-call engineer starts.
+    for cluster, info in sorted(clusters.items(), key=lambda item: (-STATUSES.index(item[1]["status"]), item[0])):
         problems = [f for f in info["findings"] if f["status"] != OK]
         if not problems:
             lines.append("  %-10s ok" % cluster)
