@@ -59,6 +59,7 @@ def lab_env(tmp_path_factory):
     taken: set = set()
     env = {name: str(free_port_block(count, taken)) for name, count in PORT_VARS.items()}
     env["SPOOKY_LAB_DIR"] = str(tmp_path_factory.mktemp("lab"))
+    env["SPOOKY_REPORTS_DIR"] = str(tmp_path_factory.mktemp("reports"))
     return env
 
 

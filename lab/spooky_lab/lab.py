@@ -1,10 +1,35 @@
 """Bring the whole lab up and down: clusters, kubeconfig, demo workload, Prometheus and the demo app."""
 
+import json
 import time
+import urllib.error
+import urllib.request
 from typing import Dict
 
-from . import clusters, kubeconfig, processes, workload
+from . import clusters, kubeconfig, processes, prometheus, workload
 from .config import LabConfig
+
+
+def _start_monitoring(cfg: LabConfig, kubeconfig_path) -> list:
+    """Prometheus (with 30 minutes of backfilled history) and the demo app it scrapes."""
+    started = []
+    sd = cfg.state_dir
+    if not processes.running(cfg, "prometheus"):
+        prometheus.write_config(cfg, sd)
+        prometheus.backfill(cfg, sd, kubeconfig=str(kubeconfig_path), contexts=cfg.clusters)
+        processes.start(cfg, "prometheus", prometheus.prometheus_command(cfg, sd))
+        started.append("prometheus")
+    if not processes.running(cfg, "demo-app"):
+        if not processes.port_free(cfg.host, cfg.demo_app_port):
+            raise RuntimeError(f"port {cfg.demo_app_port} for the demo app is in use: set SPOOKY_LAB_DEMO_APP_PORT")
+        processes.start(cfg, "demo-app", prometheus.demo_app_command(cfg, sd, str(kubeconfig_path), cfg.clusters))
+        started.append("demo-app")
+    for name, url, path in (("prometheus", prometheus.url(cfg), "/-/ready"), ("demo-app", prometheus.demo_app_url(cfg), "/healthz")):
+        try:
+            prometheus.wait_ready(url, timeout=30, path=path)
+        except (TimeoutError, RuntimeError) as exc:
+            raise RuntimeError(f"{name} did not start: {exc}; see {cfg.log_dir / (name + '.log')}") from exc
+    return started
 
 
 def up(cfg: LabConfig) -> str:
@@ -13,11 +38,13 @@ def up(cfg: LabConfig) -> str:
     started = clusters.start_all(cfg)
     path = kubeconfig.write(cfg, cfg.state_dir / "pki" / "ca.crt", clusters.token(cfg))
     created = workload.seed(str(path), cfg.clusters)
+    started += _start_monitoring(cfg, path)
     lines = [
         f"spooky lab up in {time.monotonic() - began:.1f}s (state in {cfg.state_dir})",
-        f"  clusters: {', '.join(f'{c} https://{cfg.host}:{cfg.api_port(c)}' for c in cfg.clusters)}"
-        + (f" (started {', '.join(started)})" if started else " (already running)"),
+        f"  started: {', '.join(started) if started else 'nothing, all was running'}",
+        f"  clusters: {', '.join(f'{c} https://{cfg.host}:{cfg.api_port(c)}' for c in cfg.clusters)}",
         f"  kubeconfig: {path} (contexts {', '.join(cfg.clusters)}); demo objects created: {created}",
+        f"  prometheus: {prometheus.url(cfg)}   demo app: {prometheus.demo_app_url(cfg)}/metrics",
     ]
     return "\n".join(lines)
 
@@ -61,4 +88,15 @@ def steer(cfg: LabConfig, action: str, cluster: str, path: str = None) -> Dict:
 
 
 def set_scenario(cfg: LabConfig, cluster: str, scenario: str) -> Dict:
-    raise RuntimeError("the demo app is not part of the lab yet")
+    """Choose the demo app's canary behaviour for one cluster: healthy, failing, slow or no-traffic."""
+    if cluster not in cfg.clusters:
+        raise ValueError(f"unknown cluster {cluster!r}: the lab has {', '.join(cfg.clusters)}")
+    request = urllib.request.Request(f"{prometheus.demo_app_url(cfg)}/scenario/{cluster}", method="PUT",
+                                     data=json.dumps({"canary": scenario}).encode(), headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise RuntimeError(f"demo app refused scenario {scenario!r}: {exc.read().decode(errors='replace')}") from exc
+    except urllib.error.URLError as exc:
+        raise RuntimeError(f"the demo app is not running ({exc.reason}): start the lab with `python -m spooky_lab up`") from exc
