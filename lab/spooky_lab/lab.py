@@ -6,7 +6,7 @@ import urllib.error
 import urllib.request
 from typing import Dict
 
-from . import clusters, kubeconfig, processes, prometheus, workload
+from . import clusters, kubeconfig, processes, prometheus, services, workload
 from .config import LabConfig
 
 
@@ -39,13 +39,15 @@ def up(cfg: LabConfig) -> str:
     path = kubeconfig.write(cfg, cfg.state_dir / "pki" / "ca.crt", clusters.token(cfg))
     created = workload.seed(str(path), cfg.clusters)
     started += _start_monitoring(cfg, path)
+    for service in services.ALL:
+        started += service.start(cfg)
     lines = [
         f"spooky lab up in {time.monotonic() - began:.1f}s (state in {cfg.state_dir})",
         f"  started: {', '.join(started) if started else 'nothing, all was running'}",
         f"  clusters: {', '.join(f'{c} https://{cfg.host}:{cfg.api_port(c)}' for c in cfg.clusters)}",
         f"  kubeconfig: {path} (contexts {', '.join(cfg.clusters)}); demo objects created: {created}",
         f"  prometheus: {prometheus.url(cfg)}   demo app: {prometheus.demo_app_url(cfg)}/metrics",
-    ]
+    ] + [f"  {service.describe(cfg)}" for service in services.ALL]
     return "\n".join(lines)
 
 
