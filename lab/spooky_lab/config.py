@@ -34,6 +34,12 @@ class LabConfig:
     s3_port: int = 15000
     nats_port: int = 14222
     nats_monitor_port: int = 18222
+    alertmanager_port: int = 19093
+    # The lab's HTTPS health endpoint of cluster i listens on health_port_base + i.
+    health_port_base: int = 19443
+    # How the demo workload splits traffic: "gateway" (HTTPRoute demo) or "nginx" (Ingress demo-canary).
+    # The demo app reads the canary weight from that object only.
+    traffic_provider: str = "gateway"
     extra: dict = field(default_factory=dict)
 
     def api_port(self, cluster: str) -> int:
@@ -68,4 +74,14 @@ def load() -> LabConfig:
         s3_port=_port("S3", 15000),
         nats_port=_port("NATS", 14222),
         nats_monitor_port=_port("NATS_MONITOR", 18222),
+        alertmanager_port=_port("ALERTMANAGER", 19093),
+        health_port_base=_port("HEALTH_BASE", 19443),
+        traffic_provider=_traffic_provider(),
     )
+
+
+def _traffic_provider() -> str:
+    provider = os.environ.get("SPOOKY_LAB_TRAFFIC", "gateway")
+    if provider not in ("gateway", "nginx"):
+        raise ValueError(f"SPOOKY_LAB_TRAFFIC must be gateway or nginx, got {provider!r}")
+    return provider

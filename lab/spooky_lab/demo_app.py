@@ -361,13 +361,16 @@ class DemoApp:
             if self.clock() - self._last_save >= SAVE_EVERY_SECONDS:
                 self.save()
 
-    def set_scenario(self, cluster: str, name: str) -> Scenario:
+    def set_scenario(self, cluster: str, name: str, since: Optional[float] = None) -> Scenario:
+        """Set a cluster's canary scenario; `since` backdates it (a latency creep that began 20 minutes ago)."""
         demo_model.check_scenario(name)
         with self.lock:
             self.advance()
             current = self.scenarios[cluster]
-            if current.name != name:  # idempotent: re-setting "slow" does not restart the creep
-                self.scenarios[cluster] = Scenario(name, self.clock())
+            if since is not None and since > self.clock():
+                raise ValueError("since must not be in the future")
+            if current.name != name or since is not None:  # idempotent: re-setting "slow" does not restart the creep
+                self.scenarios[cluster] = Scenario(name, self.clock() if since is None else float(since))
                 save_scenarios(self.state_dir, self.scenarios)
                 log.info("%s: canary scenario %s", cluster, name)
             return self.scenarios[cluster]
@@ -522,7 +525,13 @@ class _Handler(BaseHTTPRequestHandler):
             name = body.get("canary") if isinstance(body, dict) else None
             if name not in SCENARIOS:
                 return self._error(400, f'expected JSON {{"canary": one of {list(SCENARIOS)}}}, got {body!r}')
-            return self._send(200, app.set_scenario(cluster, name).to_dict())
+            since = body.get("since")
+            if since is not None and (isinstance(since, bool) or not isinstance(since, (int, float))):
+                return self._error(400, f"since must be a Unix timestamp, got {since!r}")
+            try:
+                return self._send(200, app.set_scenario(cluster, name, since).to_dict())
+            except ValueError as exc:
+                return self._error(400, str(exc))
         if len(parts) == 2 and parts[0] == "gauges":
             return self._gauge(parts[1], query, delete=False)
         return self._error(404, f"no such endpoint: PUT {self.path}")

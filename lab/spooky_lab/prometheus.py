@@ -46,6 +46,7 @@ DEMO_JOB = "demo-app"
 DEMO_INSTANCE = "demo-app"
 HISTORY_STEP_SECONDS = 5
 LAB_DIR = Path(__file__).resolve().parents[1]  # the directory to put on PYTHONPATH
+SPOOKY_RULES_DIR = LAB_DIR.parent / "collections/ansible_collections/spooky/ops/files/prometheus/rules"
 
 
 # ------------------------------------------------------------------------- paths
@@ -89,9 +90,12 @@ def write_config(cfg, state_dir) -> Path:
     """Write ``prometheus/prometheus.yml`` (and create the rules dir); returns its path."""
     path = config_path(state_dir)
     rules_dir(state_dir).mkdir(parents=True, exist_ok=True)
+    for rule_file in sorted(SPOOKY_RULES_DIR.glob("*.yml")):  # the collection's alerting rules, as code
+        shutil.copyfile(rule_file, rules_dir(state_dir) / f"spooky_ops_{rule_file.name}")
     config = {
         "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
         "rule_files": [str(rules_dir(state_dir).resolve() / "*.yml")],
+        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [f"{cfg.host}:{cfg.alertmanager_port}"]}]}]},
         "scrape_configs": [
             {
                 "job_name": DEMO_JOB,
@@ -402,6 +406,9 @@ def demo_app_command(cfg, state_dir, kubeconfig=None, contexts: Optional[Iterabl
     cmd = [sys.executable, "-m", "spooky_lab.demo_app", "--host", cfg.host, "--port", str(cfg.demo_app_port),
            "--state-dir", str(state_dir), "--contexts", ",".join(contexts), "--seed", str(seed)]
     cmd += ["--weights-file", str(weights_file)] if weights_file else ["--kubeconfig", str(kubeconfig)]
+    if not weights_file:
+        # Read the weight where the lab's traffic provider keeps it, and only there.
+        cmd += ["--weight-lookups", "httproute" if getattr(cfg, "traffic_provider", "gateway") == "gateway" else "ingress"]
     if scenario:
         cmd += ["--scenario", scenario]
     if total_rate is not None:

@@ -36,6 +36,16 @@ def _deployment(track: str, replicas: int, version: str) -> dict:
     }
 
 
+def _slot_deployment(slot: str, version: str, replicas: int) -> dict:
+    """A blue/green slot: the blue_green playbook deploys the idle slot and switches Service demo-live to it."""
+    dep = _deployment(slot, replicas, version)
+    labels = {"app": "demo-bg", "slot": slot}
+    dep["metadata"].update(name=f"demo-{slot}", labels=dict(labels))
+    dep["spec"]["selector"] = {"matchLabels": labels}
+    dep["spec"]["template"]["metadata"]["labels"] = dict(labels, version=version)
+    return dep
+
+
 def _service(name: str, selector: dict) -> dict:
     return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": NAMESPACE, "labels": {"app": "demo"}},
             "spec": {"selector": selector, "ports": [{"name": "http", "port": 80, "targetPort": 8080}]}}
@@ -60,9 +70,16 @@ def manifests(cluster: str) -> List[dict]:
         _service("demo", {"app": "demo", "track": "stable"}),
         _service("demo-stable", {"app": "demo", "track": "stable"}),
         _service("demo-canary", {"app": "demo", "track": "canary"}),
+        _slot_deployment("blue", STABLE_VERSION, 2),
+        _service("demo-live", {"app": "demo-bg", "slot": "blue"}),
         _ingress("demo", "demo-stable", {}),
         _ingress("demo-canary", "demo-canary", {"nginx.ingress.kubernetes.io/canary": "true",
                                                 "nginx.ingress.kubernetes.io/canary-weight": "0"}),
+        {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+         "metadata": {"name": "demo", "namespace": NAMESPACE, "labels": {"app": "demo"}},
+         "spec": {"parentRefs": [{"name": "lab-gateway", "namespace": "kube-system"}], "hostnames": ["demo.lab.local"],
+                  "rules": [{"backendRefs": [{"name": "demo-stable", "port": 80, "weight": 100},
+                                             {"name": "demo-canary", "port": 80, "weight": 0}]}]}},
         {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
          "metadata": {"name": "demo-stable", "namespace": NAMESPACE},
          "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "demo-stable"},
