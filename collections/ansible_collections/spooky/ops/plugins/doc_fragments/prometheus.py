@@ -49,6 +49,6 @@ options:
     type: dict
     default: {}
 notes:
-  - An unreachable or unready server is not a task failure: the module reports RV(prometheus_available=false)
-    with the reason in RV(error), so a playbook can decide what that means. A query the server rejects fails the task.
+  - An unreachable or unready server is not a task failure. The module reports it as data (see its return values),
+    so a playbook can decide what that means. A query the server rejects fails the task.
 """

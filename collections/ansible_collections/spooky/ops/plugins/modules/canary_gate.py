@@ -12,8 +12,8 @@ module: canary_gate
 short_description: One analysis tick of a canary rollout - promote, continue, hold or rollback
 version_added: 0.1.0
 description:
-  - Runs one tick of a canary analysis, as an Argo Rollouts AnalysisRun measurement or a Flagger check does:
-    queries Prometheus for every metric the current phase checks, grades each against the phase's thresholds,
+  - Runs one tick of a canary analysis, as an Argo Rollouts AnalysisRun measurement or a Flagger check does.
+    It queries Prometheus for every metric the current phase checks, grades each against the phase's thresholds,
     optionally runs a Kayenta-like statistical judge (Mann-Whitney U with a Hodges-Lehmann effect size)
     comparing the canary with the stable baseline, and returns a verdict with the reason for each metric.
   - No data, NaN or no traffic is C(inconclusive), never a pass; an unreachable Prometheus is an C(error).
@@ -22,7 +22,7 @@ description:
     O(state) on the next tick.
   - The module only reads; it runs fully in check mode.
 author:
-  - spooky.ops contributors
+  - spooky.ops contributors (!UNKNOWN)
 extends_documentation_fragment:
   - spooky.ops.prometheus
   - ansible.builtin.action_common_attributes

@@ -14,12 +14,12 @@ version_added: 0.1.0
 description:
   - Runs a PromQL query and grades every returned series as V(ok), V(warning), V(critical) or V(unknown)
     against the thresholds, in the given direction.
-  - With O(for), a series is graded over a window as an alerting rule's C(for) does it: it counts as
+  - With O(for), a series is graded over a window as an alerting rule's C(for) does it. It counts as
     breached only if every sample of the window breaches.
   - Missing data, C(NaN) and infinities are V(unknown), never V(ok) (see O(no_data)).
   - The module only reads; it never changes anything and runs fully in check mode.
 author:
-  - spooky.ops contributors
+  - spooky.ops contributors (!UNKNOWN)
 extends_documentation_fragment:
   - spooky.ops.prometheus
   - ansible.builtin.action_common_attributes

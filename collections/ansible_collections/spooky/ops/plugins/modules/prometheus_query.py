@@ -17,7 +17,7 @@ description:
     rejects fails the task with the server's message.
   - The module only reads and runs fully in check mode.
 author:
-  - spooky.ops contributors
+  - spooky.ops contributors (!UNKNOWN)
 extends_documentation_fragment:
   - spooky.ops.prometheus
   - ansible.builtin.action_common_attributes

@@ -18,7 +18,7 @@ description:
     threshold, and the canary weight steps - the picture an operator wants after an incident.
   - Files are only rewritten when their content changes; check mode reports what would change.
 author:
-  - spooky.ops contributors
+  - spooky.ops contributors (!UNKNOWN)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:

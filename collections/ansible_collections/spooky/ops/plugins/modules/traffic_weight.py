@@ -20,7 +20,7 @@ description:
     re-read and a retry, never a lost update.
   - Idempotent; supports check mode and diff mode.
 author:
-  - spooky.ops contributors
+  - spooky.ops contributors (!UNKNOWN)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - ansible.builtin.action_common_attributes
