@@ -6,8 +6,6 @@ lab process is left behind.
 """
 
 import os
-import random
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -18,47 +16,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "lab"))
 
 from spooky_lab import config as lab_config  # noqa: E402
+from spooky_lab import isolated  # noqa: E402
 from spooky_lab import lab as lab_control  # noqa: E402
 from spooky_lab import processes  # noqa: E402
-
-PORT_VARS = {  # env var -> how many consecutive ports it needs
-    "SPOOKY_LAB_API_BASE_PORT": 3,
-    "SPOOKY_LAB_CONTROL_BASE_PORT": 3,
-    "SPOOKY_LAB_PROMETHEUS_PORT": 1,
-    "SPOOKY_LAB_DEMO_APP_PORT": 1,
-    "SPOOKY_LAB_POSTGRES_PORT": 1,
-    "SPOOKY_LAB_REDIS_PORT": 1,
-    "SPOOKY_LAB_S3_PORT": 1,
-    "SPOOKY_LAB_NATS_PORT": 1,
-    "SPOOKY_LAB_NATS_MONITOR_PORT": 1,
-}
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port_block(count: int, taken: set) -> int:
-    for _ in range(500):
-        base = random.randint(30000, 60000)
-        ports = range(base, base + count)
-        if not taken.intersection(ports) and all(_free(p) for p in ports):
-            taken.update(ports)
-            return base
-    raise RuntimeError("no free port block found")
-
 
 @pytest.fixture(scope="session")
 def lab_env(tmp_path_factory):
     """Environment variables that point the lab CLI, the inventory and the playbooks at the test lab."""
-    taken: set = set()
-    env = {name: str(free_port_block(count, taken)) for name, count in PORT_VARS.items()}
-    env["SPOOKY_LAB_DIR"] = str(tmp_path_factory.mktemp("lab"))
+    env = isolated.environment(tmp_path_factory.mktemp("lab"))
     env["SPOOKY_REPORTS_DIR"] = str(tmp_path_factory.mktemp("reports"))
     return env
 

@@ -14,8 +14,14 @@ CLUSTERS = ("lab-east", "lab-west", "lab-edge")
 PRIMARY_CLUSTER = "lab-east"
 
 
+# Every port variable the lab reads (filled by load()): name -> how many consecutive ports it takes.
+PORT_VARIABLES: dict = {}
+
+
 def _port(name: str, default: int) -> int:
-    return int(os.environ.get(f"SPOOKY_LAB_{name}_PORT", default))
+    variable = f"SPOOKY_LAB_{name}_PORT"
+    PORT_VARIABLES[variable] = len(CLUSTERS) if name.endswith("_BASE") else 1
+    return int(os.environ.get(variable, default))
 
 
 @dataclass(frozen=True)
