@@ -62,6 +62,10 @@ def rules_dir(state_dir) -> Path:
     return prometheus_dir(state_dir) / "rules"
 
 
+def targets_dir(state_dir) -> Path:
+    return prometheus_dir(state_dir) / "targets"
+
+
 def storage_dir(state_dir) -> Path:
     return prometheus_dir(state_dir) / "data"
 
@@ -90,6 +94,7 @@ def write_config(cfg, state_dir) -> Path:
     """Write ``prometheus/prometheus.yml`` (and create the rules dir); returns its path."""
     path = config_path(state_dir)
     rules_dir(state_dir).mkdir(parents=True, exist_ok=True)
+    targets_dir(state_dir).mkdir(parents=True, exist_ok=True)
     for rule_file in sorted(SPOOKY_RULES_DIR.glob("*.yml")):  # the collection's alerting rules, as code
         shutil.copyfile(rule_file, rules_dir(state_dir) / f"spooky_ops_{rule_file.name}")
     config = {
@@ -107,6 +112,10 @@ def write_config(cfg, state_dir) -> Path:
             {
                 "job_name": "prometheus",
                 "static_configs": [{"targets": [f"{cfg.host}:{cfg.prometheus_port}"]}],
+            },
+            {   # lab services on ports chosen at start (the pipeline app): each writes targets/<name>.json
+                "job_name": "lab-services",
+                "file_sd_configs": [{"files": [str(targets_dir(state_dir).resolve() / "*.json")], "refresh_interval": "1s"}],
             },
         ],
     }

@@ -33,10 +33,24 @@ def _reason(pod):
     return status.get("phase") or "Unknown"
 
 
+def _since(pod, ready):
+    """When the trouble started, as far as the pod tells: the Ready condition's last transition, else the last crash."""
+    status = pod.get("status") or {}
+    if not ready:
+        for condition in status.get("conditions") or []:
+            if condition.get("type") == "Ready" and condition.get("lastTransitionTime"):
+                return condition["lastTransitionTime"]
+    for container in status.get("containerStatuses") or []:
+        terminated = (container.get("lastState") or {}).get("terminated") or {}
+        if terminated.get("finishedAt"):
+            return terminated["finishedAt"]
+    return status.get("startTime")
+
+
 def pod_findings(pods, restart_warning=5):
     """Pods that are not Ready (completed pods excepted) or restart too often.
 
-    Returns a list of dicts: namespace, name, ready, phase, restarts, reason.
+    Returns a list of dicts: namespace, name, ready, phase, restarts, reason, since.
     """
     if not isinstance(pods, list):
         raise TypeError("pod_findings expects a list of Pod objects, got %s" % type(pods).__name__)
@@ -55,6 +69,6 @@ def pod_findings(pods, restart_warning=5):
         meta = pod.get("metadata") or {}
         findings.append(dict(
             namespace=meta.get("namespace"), name=meta.get("name"), ready=ready, phase=phase,
-            restarts=restarts, reason=_reason(pod) if not ready else "Restarting",
+            restarts=restarts, reason=_reason(pod) if not ready else "Restarting", since=_since(pod, ready),
         ))
     return findings

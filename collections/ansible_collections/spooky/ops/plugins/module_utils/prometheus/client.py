@@ -17,10 +17,11 @@ __metaclass__ = type
 import json
 import math
 import socket
+import threading
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.six.moves.urllib.parse import urlencode
-from ansible.module_utils.urls import ConnectionError, SSLValidationError, open_url
+from ansible.module_utils.urls import ConnectionError, Request, SSLValidationError, make_context, open_url
 
 
 class PrometheusError(Exception):
@@ -48,6 +49,15 @@ class PrometheusClient(object):
         self.ca_path = ca_path
         self.timeout = timeout
         self.headers = dict(headers or {})
+        self._context = None
+        self._lock = threading.Lock()
+
+    def _ssl_context(self):
+        """One TLS context per client: building one loads the CA bundle, which costs more than a query."""
+        with self._lock:
+            if self._context is None:
+                self._context = make_context(cafile=self.ca_path, validate_certs=self.validate_certs)
+            return self._context
 
     # --- transport ---------------------------------------------------------------------------
 
@@ -63,9 +73,10 @@ class PrometheusClient(object):
             data = urlencode(params)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         try:
-            response = open_url(url, data=data, method=method, headers=headers, validate_certs=self.validate_certs,
-                                ca_path=self.ca_path, timeout=self.timeout, url_username=self.username,
-                                url_password=self.password, force_basic_auth=bool(self.username))
+            response = Request().open(method, url, data=data, headers=headers, validate_certs=self.validate_certs,
+                                      ca_path=self.ca_path, timeout=self.timeout, url_username=self.username,
+                                      url_password=self.password, force_basic_auth=bool(self.username),
+                                      context=self._ssl_context())
             body = response.read()
         except HTTPError as exc:
             body = exc.read() if hasattr(exc, "read") else b""

@@ -35,7 +35,8 @@ def test_summary_is_the_worst_per_cluster_and_overall():
     assert summary["status"] == "critical"
     assert summary["critical_clusters"] == ["edge"]
     assert {c: v["status"] for c, v in summary["clusters"].items()} == {"east": "ok", "west": "warning", "edge": "critical"}
-    assert summary["lines"][0] == "Daily check: CRITICAL across 3 clusters (1 critical, 1 warning, 1 ok)"
+    assert summary["lines"][0] == ("Daily check: CRITICAL across 3 clusters (1 critical, 1 warning, 1 ok);"
+                                   " worst P1: respond within 15 minutes")
     # The worst cluster first, its most severe finding on the line that names it.
     assert summary["lines"][1].split()[:2] == ["edge", "critical"]
     assert [line.split()[0] for line in summary["lines"][1:] if not line.startswith("   ")] == ["edge", "west", "east"]

@@ -24,7 +24,7 @@ def test_healthy_pods_are_not_reported():
 
 def test_crashloop_names_the_waiting_reason():
     found = pod_findings([pod("a"), pod("b", ready=False, restarts=7, waiting="CrashLoopBackOff")])
-    assert found == [dict(namespace="demo", name="b", ready=False, phase="Running", restarts=7, reason="CrashLoopBackOff")]
+    assert found == [dict(namespace="demo", name="b", ready=False, phase="Running", restarts=7, reason="CrashLoopBackOff", since=None)]
 
 
 def test_unschedulable_and_completed():
