@@ -47,7 +47,7 @@ def fences(sorted_values, method=DEFAULT_METHOD, fence=DEFAULT_FENCE, reduce_sen
     """``(low, high)`` bounds outside of which values are outliers (``(-inf, inf)`` for none)."""
     if method not in METHODS:
         raise StatsError('outlier method must be one of %s (got %r)' % (', '.join(METHODS), method))
-    if fence is None or not fence > 0:
+    if fence is None or fence <= 0:
         raise StatsError('outlier fence must be greater than zero (got %r)' % (fence,))
     if method == 'none' or len(sorted_values) < _MIN_SIZE:
         return -math.inf, math.inf

@@ -162,7 +162,7 @@ def test_hodges_lehmann_is_antisymmetric_and_shift_equivariant():
     x = [rng.expovariate(0.1) for dummy in range(300)]
     y = [rng.expovariate(0.1) for dummy in range(350)]
     base = mw.hodges_lehmann(x, y)
-    assert mw.hodges_lehmann(y, x) == -base
+    assert mw.hodges_lehmann(y, x) == -base  # pylint: disable=arguments-out-of-order
     assert abs(mw.hodges_lehmann([v + 7.0 for v in x], y) - (base + 7.0)) < 1e-9
 
 
