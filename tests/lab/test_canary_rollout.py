@@ -95,7 +95,7 @@ def test_failing_canary_is_rolled_back_in_every_touched_cluster(lab, fresh, run_
     before = cluster_state(lab)
     result = run_playbook("playbooks/canary_rollout.yml", "-e", "canary_version=1.5.0")
     assert result.returncode != 0
-    assert "ROLLED BACK: lab-west failed" in result.stdout
+    assert "ROLLED BACK: lab-west failed" in result.stdout, result.stdout[-3000:]
     report = read(fresh)
     assert report["outcome"] == "rolled_back"
     west = report["clusters"]["lab-west"]
