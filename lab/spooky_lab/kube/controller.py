@@ -147,11 +147,12 @@ class Controller:
                  "message": f'ReplicaSet "{current["metadata"]["name"]}" has successfully progressed.'},
             ],
         }
-        if len(pods) - len(ready):
-            status["unavailableReplicas"] = len(pods) - len(ready)
-        if not ready:
-            status.pop("readyReplicas")
-            status.pop("availableReplicas")
+        status["unavailableReplicas"] = len(pods) - len(ready)
+        # The counters are `omitempty` in the real API: zero means absent (clients such as
+        # kubernetes.core's waiters compare them as they come, None included).
+        for counter in ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas", "unavailableReplicas"):
+            if not status[counter]:
+                del status[counter]
         _keep_transition_times(dep.get("status", {}), status)
         new = copy.deepcopy(dep)
         new["status"] = status

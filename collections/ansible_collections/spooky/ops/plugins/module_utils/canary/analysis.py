@@ -63,7 +63,7 @@ _EPSILON = 1e-9
 
 _INT_FIELDS = ('phase_index', 'phase_ticks', 'phase_passing_ticks', 'ticks', 'failures', 'consecutive_failures',
                'consecutive_inconclusive', 'consecutive_errors', 'phase_count')
-_FLOAT_FIELDS = ('phase_started_at', 'last_tick_at', 'phase_healthy_seconds')
+_FLOAT_FIELDS = ('started_at', 'phase_started_at', 'last_tick_at', 'phase_healthy_seconds')
 
 
 def _now(now):
@@ -81,6 +81,7 @@ def initial_state(spec, now=None):
         'phase_name': first['name'],
         'phase_count': len(spec['phases']),
         'weight': first['weight'],
+        'started_at': now,
         'phase_started_at': now,
         'last_tick_at': now,
         'phase_ticks': 0,

@@ -85,7 +85,9 @@ def run_tick(client, spec, state, labels, unavailable, now=None, judge_window=60
         table.append({'name': name, 'canary': value, 'baseline': baseline, 'error': error or baseline_error,
                       'threshold': phase['thresholds'].get(name), 'query': canary_query})
         if judged and metric.get('judge', True):
-            start = now - judge_window
+            # Only samples of this analysis: the window never reaches back before it started (an earlier
+            # rollout's canary, or a canary that had no traffic yet, is not evidence about this one).
+            start = max(now - judge_window, current['started_at'])
             can, can_err = _range(client, canary_query, start, now, judge_step, unavailable)
             base, base_err = _range(client, baseline_query, start, now, judge_step, unavailable)
             samples[name] = {'error': can_err or base_err} if (can_err or base_err) else {'canary': can, 'baseline': base}
