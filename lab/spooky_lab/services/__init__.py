@@ -7,6 +7,6 @@ and starts its processes with `spooky_lab.processes.start`, so `python -m spooky
 Add a module here and to ALL; `lab.up` starts them in this order after the clusters and Prometheus.
 """
 
-from . import alertmanager, health, nats, pipeline  # noqa: E402
+from . import alertmanager, health, nats, pipeline, postgres, redis, s3  # noqa: E402
 
-ALL = (alertmanager, health, nats, pipeline)
+ALL = (postgres, redis, s3, alertmanager, health, nats, pipeline)
