@@ -1,6 +1,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """spooky.ops.federation_state and crdt_reconcile without a cluster: bad arguments are refused before anything is
-read or written; the filters on replica documents. The cluster side is tested against the lab: tests/lab/test_federation.py."""
+read or written. The cluster side is tested against the lab: tests/lab/test_federation.py."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,11 +10,8 @@ import json
 
 import pytest
 
-from ansible.errors import AnsibleFilterError
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.spooky.ops.plugins.filter import crdt as crdt_filters
-from ansible_collections.spooky.ops.plugins.module_utils.crdt.replica import Replica
 from ansible_collections.spooky.ops.plugins.modules import crdt_reconcile, federation_state
 
 
@@ -64,19 +61,3 @@ def test_federation_state_needs_a_node_id(capsys):
 def test_crdt_reconcile_refuses_bad_arguments(capsys, args, message):
     code, result = run(crdt_reconcile, capsys, **args)
     assert code == 1 and result["failed"] and message in result["msg"]
-
-
-def test_filters_merge_digest_and_diff():
-    east = Replica("east")
-    east.set("router_weights", "a", 1)
-    west = Replica("west")
-    west.set("promotions", "svc", "v2")
-    merged = crdt_filters.crdt_merge([east.to_obj(), west.encode().decode()])
-    assert merged["node"] == "east"
-    assert crdt_filters.crdt_digest(merged) == east.merge(west).root_digest()
-    diff = crdt_filters.crdt_diff(east.to_obj(), merged)
-    assert diff["maps"] == {"promotions": ["svc"]} and not diff["spend"]
-    bad = east.to_obj()
-    bad["digest"]["root"] = "0" * 32
-    with pytest.raises(AnsibleFilterError, match="digest_mismatch"):
-        crdt_filters.crdt_digest(bad)
