@@ -81,9 +81,9 @@ def test_nothing_is_pruned_until_the_new_backup_completes():
 
 def test_a_plan_is_stable_a_second_run_prunes_nothing():
     rng = random.Random(7)
-    for _ in range(30):
+    for dummy in range(30):
         sets = [dict(set_id=catalog.set_id_for(NOW - datetime.timedelta(minutes=rng.randint(0, 200000))),
-                     complete=rng.random() > 0.1, verified=rng.random() > 0.8) for _ in range(rng.randint(1, 120))]
+                     complete=rng.random() > 0.1, verified=rng.random() > 0.8) for dummy2 in range(rng.randint(1, 120))]
         sets = list(dict((s["set_id"], s) for s in sets).values())
         policy = dict((tier, rng.randint(0, 8)) for tier in retention.TIERS)
         policy["daily"] = max(policy["daily"], 1)

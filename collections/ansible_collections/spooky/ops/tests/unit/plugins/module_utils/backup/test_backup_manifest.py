@@ -40,7 +40,7 @@ def test_built_manifest_verifies(tmp_path):
 
 def test_rewriting_the_same_set_changes_nothing(tmp_path):
     path = str(tmp_path / "manifest.json")
-    first, _ = manifest.write(path, build(), KEY)
+    first, dummy = manifest.write(path, build(), KEY)
     kept, changed = manifest.write(path, build(completed="2026-01-24T03:00:00Z"), KEY)
     assert not changed and kept == first
 
