@@ -76,7 +76,8 @@ def test_nothing_goes_until_the_new_set_completes(capsys, store):
 def test_profiles_and_diff(capsys, store):
     for hour in range(0, 24):
         put_set(store, "20260301%02d0000Z" % hour)
-    args = dict(BASE, now="2026-03-02T00:00:00Z", profile="phoenix-redis", _ansible_diff=True)
+    args = dict(BASE)
+    args.update(now="2026-03-02T00:00:00Z", profile="phoenix-redis", _ansible_diff=True)
     code, result = run(capsys, **args)
     assert code == 0 and result["policy"]["hourly"] == 24 and not result["pruned"]
     assert "diff" in result
