@@ -143,7 +143,8 @@ setup_python() {
 setup_py312() {
     local python=${1:?usage: setup.sh py312 PYTHON}
     local venv=${VENV_PY312:-$ROOT/.venv-py312}
-    setup_venv "$venv" "$python" scripts/requirements-py312.txt scripts/setup.sh -- \
+    setup_venv "$venv" "$python" scripts/requirements-py312.txt \
+        collections/ansible_collections/spooky/ops/tests/unit/requirements.txt scripts/setup.sh -- \
         -r scripts/requirements-py312.txt
     "$venv/bin/python" scripts/ansible_test_offline.py "$venv/bin/python"
 }
