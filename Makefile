@@ -4,8 +4,9 @@
 #   make sanity       ansible-test sanity of the collection (Python 3.11, ansible-core 2.19)
 #   make units        ansible-test units of the collection
 #   make lint         ansible-lint --offline, production profile
+#   make docs         the collection docs site (antsibull-docs + Sphinx, offline), failing on any warning
 #   make test-py312   sanity + units on Python 3.12 / ansible-core 2.21 (skipped without 3.12)
-#   make pytest       pytest for tests/ (the lab tests start and stop the lab themselves)
+#   make pytest       pytest for tests/ (the lab tests start and stop the lab themselves; molecule/ included)
 #   make test         all of the above, pytest last (PY312=0: without test-py312)
 #   make demo         start the lab and run playbooks/daily_check.yml against it
 #   make lab-up | lab-down | lab-status     the lab CLI (python -m spooky_lab)
@@ -56,7 +57,7 @@ if [ $$rc = 0 ]; then result=done; else result="FAILED ($$rc)"; fi; \
 echo "make $@: $$result in $$((SECONDS - start))s" >&2; exit $$rc
 endef
 
-.PHONY: help setup setup-system setup-python sanity units lint test-py312 pytest test \
+.PHONY: help setup setup-system setup-python sanity units lint docs test-py312 pytest test \
 	demo lab-up lab-down lab-status bench clean distclean
 
 help:
@@ -80,6 +81,11 @@ units: setup
 lint: setup
 	@$(call timed,ansible-lint --offline --nocolor)
 
+# The docs site: antsibull-docs lint-collection-docs, the RST pages, then sphinx-build -W into .docs-build/html
+# (scripts/build_docs.sh; docs/collection/conf.py resolves references to other collections without the network).
+docs: setup
+	@$(call timed,scripts/build_docs.sh)
+
 # Python 3.12 + ansible-core 2.21 (the newest ansible-core, which needs Python >= 3.12).
 test-py312: setup
 	@if ! py312=$$(scripts/find_python.sh 3.12); then \
@@ -98,7 +104,7 @@ pytest: setup
 # PY312=0 leaves the Python 3.12 stage out of `make test` (it adds about 2.5 minutes when its
 # venvs exist, 5 on a fresh machine; the whole of `make test` takes 10 to 20 minutes on 2 cores).
 PY312 ?= 1
-test: setup sanity units lint $(if $(filter 0,$(PY312)),,test-py312) pytest
+test: setup sanity units lint docs $(if $(filter 0,$(PY312)),,test-py312) pytest
 
 demo: setup
 	$(PY) -m spooky_lab up
@@ -121,7 +127,7 @@ bench: setup
 	for b in "$${benches[@]}"; do echo "== $$b"; $(PY) "$$b"; done
 
 clean:
-	rm -rf $(COLLECTION)/tests/output .deps/ansible-test reports .pytest_cache .hypothesis
+	rm -rf $(COLLECTION)/tests/output .deps/ansible-test reports .pytest_cache .hypothesis .docs-build
 	find . -path ./.venv -prune -o -path ./.venv-py312 -prune -o -path ./.deps -prune -o \
 	    -name __pycache__ -type d -prune -exec rm -rf {} +
 

@@ -6,8 +6,10 @@ lab process is left behind.
 """
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,12 +22,21 @@ from spooky_lab import isolated  # noqa: E402
 from spooky_lab import lab as lab_control  # noqa: E402
 from spooky_lab import processes  # noqa: E402
 
+def lab_state_dir():
+    """A state directory for a test lab, outside pytest's basetemp: pytest resets its root to mode 0700 whenever a
+    session starts, which would cut the lab's PostgreSQL (running as the postgres user) off from its data directory
+    whenever a second pytest session starts on the same machine. The caller removes it."""
+    return Path(tempfile.mkdtemp(prefix="spooky-lab-test-"))
+
+
 @pytest.fixture(scope="session")
 def lab_env(tmp_path_factory):
     """Environment variables that point the lab CLI, the inventory and the playbooks at the test lab."""
-    env = isolated.environment(tmp_path_factory.mktemp("lab"))
+    state = lab_state_dir()
+    env = isolated.environment(state)
     env["SPOOKY_REPORTS_DIR"] = str(tmp_path_factory.mktemp("reports"))
-    return env
+    yield env
+    shutil.rmtree(state, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

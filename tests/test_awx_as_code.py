@@ -28,6 +28,14 @@ CONTROLLER = yaml.safe_load((AWX / "controller.yml").read_text())
 TEMPLATES = yaml.safe_load((AWX / "job_templates.yml").read_text())["awx_job_templates"]
 WORKFLOWS = yaml.safe_load((AWX / "workflows.yml").read_text())["awx_workflows"]
 SCHEDULES = yaml.safe_load((AWX / "schedules.yml").read_text())["awx_schedules"]
+
+
+class _UnsafeLoader(yaml.SafeLoader):
+    """yaml.safe_load, and Ansible's !unsafe tag (credentials.yml keeps the controller's injector templates literal)."""
+
+
+_UnsafeLoader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
+CREDENTIAL_TYPES = yaml.load((AWX / "credentials.yml").read_text(), Loader=_UnsafeLoader)["awx_credential_types"]
 BY_NAME = {template["name"]: template for template in TEMPLATES}
 CADENCES = {"15 minutes": relativedelta(minutes=15), "1 hour": relativedelta(hours=1), "1 day": relativedelta(days=1),
             "1 week": relativedelta(weeks=1), "1 month": relativedelta(months=1), "3 months": relativedelta(months=3),
@@ -61,6 +69,19 @@ def test_every_playbook_has_a_job_template_and_every_template_a_playbook():
     assert set(templated) - playbooks == set(), "job templates pointing at a missing playbook"
     for template in TEMPLATES:
         assert set(template.get("credentials", [])) <= set(CONTROLLER["awx_credentials"]), template["name"]
+
+
+def test_the_credentials_of_the_playbooks_secrets_have_types_and_secrets_from_the_environment():
+    assert {kind["key"] for kind in CREDENTIAL_TYPES} == {"kubeconfig", "backup_store", "event_bus"}
+    for kind in CREDENTIAL_TYPES:
+        assert kind["key"] in CONTROLLER["awx_credentials"]
+        fields = {field["id"]: field for field in kind["inputs"]["fields"]}
+        assert set(kind["secrets"]) == set(fields) == set(kind["inputs"]["required"]), kind["key"]
+        assert all(variable.startswith("SPOOKY_AWX_") for variable in kind["secrets"].values())
+        injected = yaml.safe_dump(kind["injectors"])
+        assert all("{{ %s }}" % field in injected for field in fields), kind["key"]  # every secret reaches the playbooks
+    task = next(t for t in yaml.safe_load((REPO / "playbooks/awx_configure.yml").read_text())[0]["tasks"] if "awx.awx.credential" in t)
+    assert task["no_log"] is True
 
 
 def test_survey_variables_are_read_by_their_playbook_or_role():
@@ -252,7 +273,8 @@ def test_the_configure_playbook_fails_only_at_the_connection(tmp_path):
     awx_tasks = [task for task in tasks if any(key.startswith("awx.awx.") for key in task)]
     share = "[groups['awx_validate'].index(inventory_hostname)::%d]" % workers
     picked = {"awx_job_templates": _one_of_each_shape(TEMPLATES), "awx_workflows": _one_of_each_shape(WORKFLOWS),
-              "awx_schedules": _one_of_each_shape(SCHEDULES)}
+              "awx_schedules": _one_of_each_shape(SCHEDULES), "awx_credential_types": list(range(len(CREDENTIAL_TYPES)))}
+    expected_items = [len(picked[task["loop"].strip("{} ")]) if "loop" in task else 1 for task in awx_tasks]
     for number, task in enumerate(awx_tasks):
         task["register"] = f"awx_result_{number}"
         task["ignore_errors"] = True
@@ -279,6 +301,7 @@ def test_the_configure_playbook_fails_only_at_the_connection(tmp_path):
     port = _closed_port()
     env = {**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "CONTROLLER_HOST": f"https://127.0.0.1:{port}",
            "CONTROLLER_OAUTH_TOKEN": "not-a-token", "SPOOKY_OPS_LOG": str(tmp_path / "ops_log.jsonl"), "ANSIBLE_FORKS": str(workers),
+           **{variable: "not-a-secret" for kind in CREDENTIAL_TYPES for variable in kind["secrets"].values()},
            "ANSIBLE_COLLECTIONS_PATH": f"{REPO / 'collections'}:{REPO / '.deps/collections'}"}
     run = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "--check", "-i", str(inventory), str(copy),
                           "-e", f"awx_dir={AWX}"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
@@ -286,8 +309,6 @@ def test_the_configure_playbook_fails_only_at_the_connection(tmp_path):
     per_host = [json.loads((tmp_path / f"results-v{n}.json").read_text()) for n in range(workers)]
     outcome = [[item for host in per_host if not host[task].get("skipped") for item in host[task].get("results", [host[task]])
                 if not item.get("skipped")] for task in range(len(awx_tasks) + 1)]
-    expected_items = [1, 1, 1, *(len(indices) for indices in picked.values())]
-    assert len(awx_tasks) == len(expected_items)
     for task, items, expected in zip(awx_tasks, outcome, expected_items):
         assert len(items) == expected, task["name"]
         for item in items:

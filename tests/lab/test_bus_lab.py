@@ -1,4 +1,5 @@
-"""The event bus of the lab (NATS JetStream) and the notification pipeline on it, with the queue saturation runbook.
+"""The event bus of the lab (NATS JetStream) and the notification pipeline on it, with the queue saturation runbook
+and the seed 000 bus runbooks (the chaos drills, the bus outage among them, are in test_chaos_drill.py).
 
 Uses the session `lab` (its own ports and state dir): NATS and the pipeline start with it and stop with it
 (the fixture checks that no lab process is left behind).
@@ -111,18 +112,3 @@ def test_seed_000_runbooks(lab, run_playbook, lab_env):
     assert budget["exhausted"] is True and budget["per_day"] > 1000
     assert budget["paused"] == ["modules.output.telegram_notifier"]
     assert pipeline.state(lab)["modules"]["modules.output.telegram_notifier"]["paused"] is True
-
-
-def test_chaos_drill_bus_outage(lab, run_playbook, lab_env):
-    ok = run_playbook("playbooks/chaos_drill.yml")
-    assert ok.returncode == 0, ok.stdout[-3000:]
-    report = _report(lab_env, "chaos_drill.json")
-    assert report["producer"]["failures"] > 0, "the bus was never down while the producer published"
-    assert report["replay"]["ok"] and report["replay"]["unique"] == 200
-    assert nats.healthy(lab)
-    # Deduplication off on purpose: the replay must report the duplicates and the drill must fail.
-    off = run_playbook("playbooks/chaos_drill.yml", "-e", "chaos_bus_dedupe=false")
-    assert off.returncode != 0
-    report = _report(lab_env, "chaos_drill.json")
-    assert report["replay"]["duplicates"] and not report["replay"]["missing"]
-    assert _wait(lambda: pipeline.state(lab)["bus_up"] == 1, 20)  # the pipeline reconnected

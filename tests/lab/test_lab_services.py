@@ -1,10 +1,11 @@
 """The lab's PostgreSQL, Redis and S3 (moto): started with the lab, seeded, answering, stopped with it."""
 
 import base64
-from pathlib import Path
+import shutil
 
 import pytest
 
+from conftest import lab_state_dir  # tests/conftest.py
 from spooky_lab import lab as lab_control
 from spooky_lab import processes
 from spooky_lab.config import LabConfig
@@ -46,10 +47,11 @@ def test_s3_has_the_backup_bucket_and_the_lab_has_a_key(lab):
     assert key.stat().st_mode & 0o777 == 0o600
 
 
-def test_services_start_idempotently_and_stop_with_the_lab(tmp_path):
+def test_services_start_idempotently_and_stop_with_the_lab():
     """A lab of only these services, in a directory of its own: up twice, then down stops every one of them."""
     taken = set()
-    cfg = LabConfig(state_dir=Path(tmp_path) / "lab", postgres_port=free_port_block(1, taken),
+    state = lab_state_dir()
+    cfg = LabConfig(state_dir=state / "lab", postgres_port=free_port_block(1, taken),
                     redis_port=free_port_block(1, taken), s3_port=free_port_block(1, taken))
     cfg.state_dir.mkdir()
     services = (postgres, redis, s3)
@@ -61,6 +63,7 @@ def test_services_start_idempotently_and_stop_with_the_lab(tmp_path):
             assert service.describe(cfg)
     finally:
         lab_control.down(cfg)
+        shutil.rmtree(state, ignore_errors=True)
     for name in ("postgres", "redis", "s3"):
         assert not processes.running(cfg, name)
     for port in (cfg.postgres_port, cfg.redis_port, cfg.s3_port):

@@ -1,4 +1,4 @@
-"""The lab's notification pipeline (`spooky_lab.pipeline_app`): a notifier module with a queue on the bus.
+"""The lab's notification pipeline (`spooky_lab.pipeline_app`): a notifier and an S3 uploader, each with a queue on the bus.
 
 It listens on a loopback port chosen at start (`<state dir>/pipeline/port`) and registers itself with
 the lab's Prometheus through file discovery (`<state dir>/prometheus/targets/pipeline.json`, job
@@ -78,4 +78,4 @@ def describe(cfg: LabConfig) -> str:
         where = f"{url(cfg)}/metrics (POST /flood)"
     except (OSError, ValueError):
         where = "not running"
-    return f"pipeline (notifier queue on NATS, commands on dashboard.control.command / config.update): {where}"
+    return f"pipeline (notifier and uploader queues on NATS, commands on dashboard.control.command / config.update): {where}"

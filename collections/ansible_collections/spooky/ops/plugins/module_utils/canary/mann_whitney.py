@@ -76,7 +76,7 @@ _SEED = 0x5EED               # selection randomness only affects speed, never th
 def as_sample(values, name='sample'):
     """``values`` as a list of floats; :class:`StatsError` if empty or not all finite."""
     try:
-        out = [float(v) for v in values]
+        out = list(map(float, values))
     except (TypeError, ValueError) as exc:
         raise StatsError('%s must contain numbers only (%s)' % (name, exc))
     if not out:
