@@ -97,8 +97,11 @@ test-py312: setup
 	    scripts/ansible_test.sh $(VENV_PY312) units --local --python 3.12 $(UNITS_ARGS))
 
 # pytest's exit status 5 means "no tests collected" (tests/ still empty): not a failure.
+# The test files run on PYTEST_WORKERS pytest-xdist workers, a file per worker at a time (--dist loadfile: the tests
+# of a file share its order and fixtures), each worker with a lab of its own; PYTEST_WORKERS=0 runs them in-process.
+PYTEST_WORKERS ?= 2
 pytest: setup
-	@rc=0; $(PY) -m pytest $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; $(PY) -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
 
 # PY312=0 leaves the Python 3.12 stage out of `make test` (it adds about 2.5 minutes when its

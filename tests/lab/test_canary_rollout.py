@@ -1,4 +1,9 @@
-"""canary_rollout.yml against the lab: promotion, rollback by threshold, by the judge, on missing data."""
+"""canary_rollout.yml against the lab: rollback by threshold, by the judge, on missing data; check mode; bad input.
+
+The healthy path is tested where it runs anyway: tests/lab/test_job_templates_runner.py runs the canary_rollout job
+template with its defaults (Phoenix's phases, every cluster) and checks the promotion in every cluster, the report
+and its chart; molecule/canary runs a rollout twice and its idempotence step proves the second run changes nothing.
+"""
 
 import json
 import socket
@@ -67,27 +72,6 @@ def fresh(lab, lab_env):
 
 def read(report):
     return json.loads(report.read_text())
-
-
-def test_healthy_canary_is_promoted_everywhere_and_a_second_run_changes_nothing(lab, fresh, run_playbook):
-    result = run_playbook("playbooks/canary_rollout.yml", "-e", "canary_version=1.5.0")
-    assert result.returncode == 0, result.stdout[-4000:]
-    report = read(fresh)
-    assert report["outcome"] == "promoted"
-    assert {c: v["outcome"] for c, v in report["clusters"].items()} == {c: "promoted" for c in CLUSTERS}
-    for cluster in CLUSTERS:
-        history = report["clusters"][cluster]["history"]
-        assert [t["weight"] for t in history if t["verdict"] != "hold"][0] == 5
-        assert history[-1]["verdict"] == "promote" and history[-1]["weight"] == 100
-    after = cluster_state(lab)
-    assert all(s["stable"].endswith(":1.5.0") and s["weights"] == {"demo-stable": 100, "demo-canary": 0} for s in after.values())
-    assert (Path(fresh.parent) / "canary_rollout.png").read_bytes()[:4] == b"\x89PNG"
-
-    again = run_playbook("playbooks/canary_rollout.yml", "-e", "canary_version=1.5.0")
-    assert again.returncode == 0, again.stdout[-3000:]
-    recap = again.stdout.split("PLAY RECAP")[-1]
-    assert all(f"{c}" in recap for c in CLUSTERS)
-    assert "changed=0" in recap and "changed=1" not in recap and cluster_state(lab) == after
 
 
 def test_failing_canary_is_rolled_back_in_every_touched_cluster(lab, fresh, run_playbook):

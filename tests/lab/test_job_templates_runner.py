@@ -7,6 +7,9 @@ the answer an operator would give on the lab (LAB_ANSWERS). The templates run in
 own, so that what they do to it (a canary promoted, a cluster lost and restored, a key revoked) never reaches the
 other lab tests: backup before restore_verify and the DR drill, key_rotation before key_compromise.
 
+Like AWX, which runs each job in a private copy of the project, the playbooks run from a copy of the repository:
+what they write next to themselves (key_rotation signs manifests/ and the policy bundles) stays out of the checkout.
+
 awx_configure needs an AWX controller, which cannot run here: it runs in --check against a closed port and must fail
 at the connection only (tests/test_awx_as_code.py checks each of its tasks' arguments that way).
 """
@@ -18,10 +21,13 @@ import socket
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import ansible_runner
 import pytest
 import yaml
+from kubernetes import config as k8s_config
+from kubernetes import dynamic
 
 from conftest import REPO, ansible_env, lab_state_dir  # tests/conftest.py
 from spooky_lab import config as lab_config
@@ -128,7 +134,7 @@ def runner_lab(tmp_path_factory):
             lab_control.up(cfg)
         finally:
             swap(saved)
-        yield env
+        yield SimpleNamespace(env=env, cfg=cfg)
     finally:
         swap(env)
         try:
@@ -140,13 +146,27 @@ def runner_lab(tmp_path_factory):
         assert not left, f"lab processes left behind: {left}"
 
 
-def run_template(template, env, private_dir, cmdline=None):
+# What a project sync would not bring: VCS data, virtualenvs, dependency collections, outputs and caches.
+PROJECT_IGNORE = shutil.ignore_patterns(".git", ".venv*", ".deps", ".lab", "reports", ".docs-build", ".pytest_cache",
+                                        ".hypothesis", "__pycache__", "output")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """The job's copy of the project, as AWX makes one per job run."""
+    copy = tmp_path_factory.mktemp("runner-project") / "project"
+    shutil.copytree(REPO, copy, ignore=PROJECT_IGNORE, symlinks=True)
+    return copy
+
+
+def run_template(template, env, project_dir, private_dir, cmdline=None):
     extra = launch_vars(template, env)
     # AWX runs ansible-playbook from its execution environment; here that is this interpreter's bin directory
-    env = dict(env, PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]))
+    env = dict(env, PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
+               ANSIBLE_CONFIG=str(project_dir / "ansible.cfg"))
     return ansible_runner.run(
-        private_data_dir=str(private_dir), project_dir=str(REPO), playbook=str(REPO / template["playbook"]),
-        inventory=str(REPO / "inventories" / "lab"), extravars=extra, envvars=env, cmdline=cmdline,
+        private_data_dir=str(private_dir), project_dir=str(project_dir), playbook=str(project_dir / template["playbook"]),
+        inventory=str(project_dir / "inventories" / "lab"), extravars=extra, envvars=env, cmdline=cmdline,
         quiet=True, timeout=600), extra
 
 
@@ -159,23 +179,57 @@ def _failures(runner):
     return out
 
 
+def _promoted_everywhere(lab):
+    """The canary rollout with its defaults (Phoenix's phases, every cluster in waves) promoted v2 everywhere."""
+    report = json.loads((Path(lab.env["SPOOKY_REPORTS_DIR"]) / "canary_rollout.json").read_text())
+    assert report["outcome"] == "promoted", report.get("reason")
+    assert {c: v["outcome"] for c, v in report["clusters"].items()} == {c: "promoted" for c in lab.cfg.clusters}
+    for cluster in lab.cfg.clusters:
+        history = report["clusters"][cluster]["history"]
+        assert [t["weight"] for t in history if t["verdict"] != "hold"][0] == 5
+        assert history[-1]["verdict"] == "promote" and history[-1]["weight"] == 100
+        client = dynamic.DynamicClient(k8s_config.new_client_from_config(config_file=str(lab.cfg.kubeconfig), context=cluster))
+        stable = client.resources.get(api_version="apps/v1", kind="Deployment").get(name="demo-stable", namespace="demo")
+        route = client.resources.get(api_version="gateway.networking.k8s.io/v1", kind="HTTPRoute").get(name="demo", namespace="demo")
+        assert stable.spec.template.spec.containers[0].image.endswith(":v2")
+        assert {ref["name"]: ref.get("weight") for ref in route.to_dict()["spec"]["rules"][0]["backendRefs"]} == {
+            "demo-stable": 100, "demo-canary": 0}
+    assert (Path(lab.env["SPOOKY_REPORTS_DIR"]) / "canary_rollout.png").read_bytes()[:4] == b"\x89PNG"
+
+
+# What each template's run must have done, beyond succeeding.
+POST_CHECKS = {"spooky canary_rollout": _promoted_everywhere}
+
+# Templates whose default run must fail, and the task that must fail it. The lab's seeded workloads are deliberately
+# out of policy (unsigned Deployments; tests/lab/test_policy.py lists every violation): the check's job is to fail.
+EXPECTED_FAILURES = {"spooky policy_check": "every violation must be fixed before shipping"}
+
+
 @pytest.mark.parametrize("name", ORDER)
-def test_job_template_runs_through_ansible_runner(name, runner_lab, tmp_path):
+def test_job_template_runs_through_ansible_runner(name, runner_lab, project, tmp_path):
     template = TEMPLATES[name]
-    env = ansible_env(runner_lab)
+    env = ansible_env(runner_lab.env)
     if name == "spooky awx_configure":
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         env.update(CONTROLLER_HOST=f"https://127.0.0.1:{port}", CONTROLLER_OAUTH_TOKEN="not-a-token")
-        runner, _ = run_template(template, env, tmp_path, cmdline="--check")
+        runner, _ = run_template(template, env, project, tmp_path, cmdline="--check")
         failures = _failures(runner)
         assert runner.status == "failed" and failures, runner.stdout.read()[-3000:]
         assert all("Connection refused" in failure for failure in failures), failures
         return
-    runner, extra = run_template(template, env, tmp_path)
+    runner, extra = run_template(template, env, project, tmp_path)
     output = runner.stdout.read()
+    if name in EXPECTED_FAILURES:
+        failures = _failures(runner)
+        assert runner.status == "failed" and failures, output[-3000:]
+        assert all(failure.startswith(EXPECTED_FAILURES[name]) or EXPECTED_FAILURES[name] in failure.split(":")[0]
+                   for failure in failures), failures
+        return
     assert runner.status == "successful" and runner.rc == 0, f"{name} with {extra}: {_failures(runner)}\n{output[-4000:]}"
     stats = runner.stats
     assert stats and sum(stats.get("ok", {}).values()) > 0, stats
     assert not stats.get("failures") and not stats.get("dark"), stats
+    if name in POST_CHECKS:
+        POST_CHECKS[name](runner_lab)
