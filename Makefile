@@ -105,7 +105,7 @@ pytest: setup
 	if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
 
 # PY312=0 leaves the Python 3.12 stage out of `make test` (it adds about 2.5 minutes when its
-# venvs exist, 5 on a fresh machine; the whole of `make test` takes 10 to 20 minutes on 2 cores).
+# venvs exist, 5 on a fresh machine; the whole of `make test` takes about 30 minutes on 2 cores, pytest two thirds of it).
 PY312 ?= 1
 test: setup sanity units lint docs $(if $(filter 0,$(PY312)),,test-py312) pytest
 

@@ -4,7 +4,7 @@ import json
 import time
 import urllib.error
 import urllib.request
-from typing import Dict
+from typing import Dict, List
 
 from . import clusters, kubeconfig, processes, prometheus, services, workload
 from .config import LabConfig
@@ -28,8 +28,25 @@ def _start_monitoring(cfg: LabConfig, kubeconfig_path) -> list:
         try:
             prometheus.wait_ready(url, timeout=30, path=path)
         except (TimeoutError, RuntimeError) as exc:
-            raise RuntimeError(f"{name} did not start: {exc}; see {cfg.log_dir / (name + '.log')}") from exc
+            raise RuntimeError(f"{name} did not start: {exc}; {cfg.log_dir / (name + '.log')} ends with:\n"
+                               + processes.log_tail(cfg, name)) from exc
     return started
+
+
+def _start_service(cfg: LabConfig, service) -> List[str]:
+    """Start one service. A start-up that fails once - seen on a machine loaded by parallel test workers, a process
+    gone before it answered - is retried once after stopping what it left; a second failure is reported."""
+    before = {name for name in processes.known(cfg) if processes.running(cfg, name)}
+    try:
+        return service.start(cfg)
+    except RuntimeError as first:
+        for name in processes.known(cfg):
+            if name not in before:
+                processes.stop(cfg, name)
+        try:
+            return service.start(cfg)
+        except RuntimeError as second:
+            raise RuntimeError(f"{second} (a first attempt failed too: {first})") from second
 
 
 def up(cfg: LabConfig) -> str:
@@ -40,7 +57,7 @@ def up(cfg: LabConfig) -> str:
     created = workload.seed(str(path), cfg.clusters)
     started += _start_monitoring(cfg, path)
     for service in services.ALL:
-        started += service.start(cfg)
+        started += _start_service(cfg, service)
     lines = [
         f"spooky lab up in {time.monotonic() - began:.1f}s (state in {cfg.state_dir})",
         f"  started: {', '.join(started) if started else 'nothing, all was running'}",

@@ -66,6 +66,15 @@ def start(cfg: LabConfig, name: str, argv: List[str], env: Optional[Dict[str, st
     return proc.pid
 
 
+def log_tail(cfg: LabConfig, name: str, lines: int = 15) -> str:
+    """The last lines of a lab process's log, for error messages (the state directory may be gone when they are read)."""
+    try:
+        text = (cfg.log_dir / f"{name}.log").read_text(errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
+
+
 def python_module(module: str, *args: str) -> List[str]:
     return [sys.executable, "-m", module, *args]
 

@@ -150,10 +150,11 @@ def start(cfg: LabConfig) -> List[str]:
                                    "set SPOOKY_LAB_HEALTH_BASE_PORT")
         processes.start(cfg, NAME, command(cfg), env={"PYTHONUNBUFFERED": "1"})
         started.append(NAME)
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # a loaded machine (parallel test workers) can take long to start Python
     while not all(_answers(cfg, c) for c in cfg.clusters):
         if not processes.running(cfg, NAME) or time.monotonic() > deadline:
-            raise RuntimeError(f"the health endpoints did not start; see {cfg.log_dir / (NAME + '.log')}")
+            raise RuntimeError(f"the health endpoints did not start; {cfg.log_dir / (NAME + '.log')} ends with:\n"
+                               + processes.log_tail(cfg, NAME))
         time.sleep(0.05)
     return started
 

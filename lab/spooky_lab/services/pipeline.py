@@ -69,7 +69,8 @@ def start(cfg: LabConfig) -> List[str]:
         except (OSError, ValueError, urllib.error.URLError):
             pass
         if not processes.running(cfg, NAME) or time.monotonic() > deadline:
-            raise RuntimeError(f"the pipeline app did not start; see {cfg.log_dir / (NAME + '.log')}")
+            raise RuntimeError(f"the pipeline app did not start; {cfg.log_dir / (NAME + '.log')} ends with:\n"
+                               + processes.log_tail(cfg, NAME))
         time.sleep(0.1)
 
 
