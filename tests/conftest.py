@@ -5,6 +5,7 @@ developer's lab on the default ports is never touched; it stops it at the end an
 lab process is left behind.
 """
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -39,22 +40,36 @@ def lab_env(tmp_path_factory):
     shutil.rmtree(state, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def lab(lab_env):
-    saved = {k: os.environ.get(k) for k in lab_env}
-    os.environ.update(lab_env)
-    cfg = lab_config.load()
+@contextlib.contextmanager
+def environ(values):
+    """os.environ with `values` set inside the block, as it was after it (the lab CLI and its children read it)."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
     try:
-        lab_control.up(cfg)
-        yield cfg
+        yield
     finally:
-        lab_control.down(cfg)
-        left = [name for name in processes.known(cfg) if processes.running(cfg, name)]
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def stop_lab(cfg) -> list:
+    """Stop a test lab; returns the names of its processes still running after it (the caller fails on any)."""
+    lab_control.down(cfg)
+    return [name for name in processes.known(cfg) if processes.running(cfg, name)]
+
+
+@pytest.fixture(scope="session")
+def lab(lab_env):
+    with environ(lab_env):
+        cfg = lab_config.load()
+        try:
+            lab_control.up(cfg)
+            yield cfg
+        finally:
+            left = stop_lab(cfg)
         assert not left, f"lab processes left behind: {left}"
 
 

@@ -29,11 +29,10 @@ import yaml
 from kubernetes import config as k8s_config
 from kubernetes import dynamic
 
-from conftest import REPO, ansible_env, lab_state_dir  # tests/conftest.py
+from conftest import REPO, ansible_env, environ, lab_state_dir, stop_lab  # tests/conftest.py
 from spooky_lab import config as lab_config
 from spooky_lab import isolated
 from spooky_lab import lab as lab_control
-from spooky_lab import processes
 
 TEMPLATES = {t["name"]: t for t in yaml.safe_load((REPO / "awx" / "job_templates.yml").read_text())["awx_job_templates"]}
 
@@ -117,33 +116,17 @@ def runner_lab(tmp_path_factory):
     state = lab_state_dir()
     env = isolated.environment(state)
     env["SPOOKY_REPORTS_DIR"] = str(tmp_path_factory.mktemp("runner-reports"))
-    saved = {k: os.environ.get(k) for k in env}
-
-    def swap(values):
-        for key, value in values.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    swap(env)
-    cfg = lab_config.load()
-    swap(saved)
+    with environ(env):
+        cfg = lab_config.load()
     try:
-        swap(env)
-        try:
+        with environ(env):
             lab_control.up(cfg)
-        finally:
-            swap(saved)
         yield SimpleNamespace(env=env, cfg=cfg)
     finally:
-        swap(env)
-        try:
-            lab_control.down(cfg)
-            left = [name for name in processes.known(cfg) if processes.running(cfg, name)]
-        finally:
-            swap(saved)
+        with environ(env):
+            left = stop_lab(cfg)
         shutil.rmtree(state, ignore_errors=True)
-        assert not left, f"lab processes left behind: {left}"
+    assert not left, f"lab processes left behind: {left}"
 
 
 # What a project sync would not bring: VCS data, virtualenvs, dependency collections, outputs and caches.
