@@ -8,9 +8,11 @@ lab process is left behind.
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -94,3 +96,45 @@ def run_playbook(lab, lab_env):
             cmd.append("--check")
         return subprocess.run(cmd, env=ansible_env(lab_env), cwd=REPO, capture_output=True, text=True, timeout=600)
     return run
+
+
+def descendants(pid):
+    """Every process under `pid` (Ansible runs modules in sessions of their own: killing the group is not enough)."""
+    children = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill_tree(pid):
+    for child in [pid] + descendants(pid):
+        try:
+            os.kill(child, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def kill_when(proc, caught, timeout=240.0):
+    """Poll `caught()` while `proc` runs and kill its whole tree the moment it is true; True if it was caught in time.
+    The process is dead and reaped afterwards either way."""
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and proc.poll() is None:
+            if caught():
+                kill_tree(proc.pid)  # ansible-playbook, the module and what it runs
+                return True
+            time.sleep(0.02)
+        return False
+    finally:
+        if proc.poll() is None:
+            kill_tree(proc.pid)
+        proc.wait()

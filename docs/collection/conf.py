@@ -35,6 +35,7 @@ ANSIBLE_DOCS = 'https://docs.ansible.com/ansible/latest/'
 ANSIBLE_LABELS = {
     'common_return_values': 'reference_appendices/common_return_values.html',
     'ansible_configuration_settings': 'reference_appendices/config.html',
+    'action_plugins': 'plugins/action.html',
     'callback_plugins': 'plugins/callback.html',
     'filter_plugins': 'plugins/filter.html',
     'module_plugins': 'plugins/module.html',

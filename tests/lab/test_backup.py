@@ -6,17 +6,15 @@ Reads the JSON reports (backup.json, restore_verify.json, backup_retention.json)
 import datetime
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from spooky_lab.services import s3
 
-from conftest import REPO, ansible_env
+from conftest import REPO, ansible_env, kill_when
 
 COLLECTIONS = str(REPO / "collections")
 if COLLECTIONS not in sys.path:
@@ -28,31 +26,6 @@ PREFIX = "lab"
 # One cluster is enough for the round trip (each cluster is a set of its own, handled alike).
 ALL_KINDS = json.dumps({"backup_kinds": ["postgres", "redis", "kubernetes", "config", "prometheus"],
                         "backup_kubernetes_clusters": ["lab-east"]})
-
-
-def descendants(pid):
-    """Every process under `pid` (Ansible runs modules in sessions of their own: killing the group is not enough)."""
-    children = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def kill_tree(pid):
-    for child in [pid] + descendants(pid):
-        try:
-            os.kill(child, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def report(lab_env, name):
@@ -114,7 +87,7 @@ def test_objects_in_the_store_are_encrypted(round_trip, lab):
     newest = sets(lab, "kubernetes-lab-east")[0]
     body = client.get_object(Bucket=s3.BUCKET, Key=newest["prefix"] + "demo.yaml.enc")
     data = body["Body"].read()
-    assert data.startswith(b"SPKBAK1\n") and b"demo-config" not in data and b"kind" not in data[200:]
+    assert data.startswith(b"SPKBAK2\n") and b"demo-config" not in data and b"kind" not in data[200:]
     assert body["ServerSideEncryption"] == "AES256"
 
 
@@ -130,20 +103,7 @@ def test_killing_the_backup_during_an_upload_leaves_no_valid_set(round_trip, lab
     proc = subprocess.Popen(cmd, env=ansible_env(lab_env), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     client = s3.client(lab)
-    caught = False
-    try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline and proc.poll() is None:
-            uploads = client.list_multipart_uploads(Bucket=s3.BUCKET, Prefix=f"{PREFIX}/config/").get("Uploads", [])
-            if uploads:
-                kill_tree(proc.pid)  # the whole run: ansible-playbook and the module uploading
-                caught = True
-                break
-            time.sleep(0.02)
-    finally:
-        if proc.poll() is None:
-            kill_tree(proc.pid)
-        proc.wait()
+    caught = kill_when(proc, lambda: client.list_multipart_uploads(Bucket=s3.BUCKET, Prefix=f"{PREFIX}/config/").get("Uploads"))
     assert caught, "the upload finished before it could be killed"
 
     after = sets(lab, "config")

@@ -47,6 +47,11 @@ def ensure_key(cfg: LabConfig) -> Path:
     return path
 
 
+# Objects stay in memory, as a lab store should: moto's default spills every object over 5 MB to a temporary file,
+# which makes completing a multipart upload of a 200 MB dump cost a second of disk writes no real store has.
+SERVER_ENV = {"PYTHONUNBUFFERED": "1", "MOTO_S3_DEFAULT_KEY_BUFFER_SIZE": str(4 << 30)}
+
+
 def server_command(host: str, port: int) -> List[str]:
     return processes.python_module("moto.server", "-H", host, "-p", str(port))
 
@@ -89,7 +94,7 @@ def start(cfg: LabConfig) -> List[str]:
     if not processes.running(cfg, NAME):
         if not processes.port_free(cfg.host, cfg.s3_port):
             raise RuntimeError(f"port {cfg.s3_port} for S3 (moto) is in use by another program: set SPOOKY_LAB_S3_PORT")
-        processes.start(cfg, NAME, server_command(cfg.host, cfg.s3_port), env={"PYTHONUNBUFFERED": "1"})
+        processes.start(cfg, NAME, server_command(cfg.host, cfg.s3_port), env=SERVER_ENV)
         started.append(NAME)
     wait_ready(cfg, NAME, url(cfg))
     seed(cfg)

@@ -73,3 +73,44 @@ requirements:
   - boto3
   - botocore
 """
+
+    # How to reach PostgreSQL (spooky.ops.backup.postgres): libpq parameters, as community.postgresql names them.
+    POSTGRES = r"""
+options:
+  login_host:
+    description:
+      - Host of the server (a directory for a Unix socket).
+    type: str
+    default: localhost
+  login_port:
+    description:
+      - Port of the server.
+    type: int
+    default: 5432
+  login_user:
+    description:
+      - User to connect as.
+    type: str
+    default: postgres
+  login_password:
+    description:
+      - Password of O(login_user). Passed to the client programs in their environment, never on a command line.
+    type: str
+  ssl_mode:
+    description:
+      - libpq C(sslmode).
+    type: str
+    default: prefer
+    choices: [disable, allow, prefer, require, verify-ca, verify-full]
+  ca_cert:
+    description:
+      - CA certificate for O(ssl_mode=verify-ca) and O(ssl_mode=verify-full).
+    type: path
+  connect_timeout:
+    description:
+      - Seconds to wait for a connection.
+    type: int
+    default: 10
+requirements:
+  - psycopg2
+"""

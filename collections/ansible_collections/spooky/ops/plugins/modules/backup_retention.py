@@ -129,27 +129,17 @@ verified_kept:
   type: int
 """
 
-import datetime
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
-
-from ansible_collections.spooky.ops.plugins.module_utils.backup import catalog, retention, s3
+from ansible_collections.spooky.ops.plugins.module_utils.backup import catalog, options, prune, retention, s3
 from ansible_collections.spooky.ops.plugins.module_utils.backup.errors import BackupError, StoreError
 from ansible_collections.spooky.ops.plugins.module_utils.durations import parse_duration
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            bucket=dict(type="str", required=True),
-            prefix=dict(type="str", default=""),
-            endpoint_url=dict(type="str", fallback=(env_fallback, ["AWS_ENDPOINT_URL"])),
-            region=dict(type="str", fallback=(env_fallback, ["AWS_REGION", "AWS_DEFAULT_REGION"])),
-            access_key=dict(type="str", no_log=False, fallback=(env_fallback, ["AWS_ACCESS_KEY_ID"])),
-            secret_key=dict(type="str", no_log=True, fallback=(env_fallback, ["AWS_SECRET_ACCESS_KEY"])),
-            session_token=dict(type="str", no_log=True, fallback=(env_fallback, ["AWS_SESSION_TOKEN"])),
-            validate_certs=dict(type="bool", default=True),
-            ca_bundle=dict(type="path"),
+        argument_spec=options.spec(
+            options.STORE,
             source=dict(type="str", required=True),
             policy=dict(type="dict"),
             profile=dict(type="str", choices=sorted(retention.PROFILES)),
@@ -178,46 +168,18 @@ def main():
         module.fail_json(msg=missing_required_lib("boto3 and botocore"), exception=str(s3.BOTO3_IMPORT_ERROR))
 
     try:
-        store = s3.Store(params["bucket"], endpoint_url=params["endpoint_url"], region=params["region"],
-                         access_key=params["access_key"], secret_key=params["secret_key"], session_token=params["session_token"],
-                         validate_certs=params["validate_certs"], ca_bundle=params["ca_bundle"])
-        prefix = catalog.source_prefix(params["prefix"], params["source"])
-        sets = catalog.sets_from_keys(store.list_keys(prefix), params["prefix"], params["source"])
-        listed = sets
-        if module.check_mode and params["after_set"] and not any(s["set_id"] == params["after_set"] for s in sets):
-            # what would go once the backup being taken completes
-            listed = sets + [dict(set_id=params["after_set"], complete=True, verified=False)]
-        decision = retention.plan(listed, policy, now=now, rpo=rpo, incomplete_grace=grace,
-                                  after_set=params["after_set"] if not module.check_mode else None)
-        if module.check_mode and params["after_set"]:
-            decision["blocked"] = None
-        stale = []
-        if params["abort_stale_uploads"] and not decision["blocked"]:
-            stale = store.stale_uploads(prefix, now - datetime.timedelta(seconds=grace))
-        by_id = dict((s["set_id"], s) for s in sets)
-        pruned = [] if decision["blocked"] else decision["prune"]
-        if not module.check_mode:
-            for entry in pruned:
-                store.delete_set(by_id[entry["set_id"]])
-            for upload in stale:
-                store.abort_upload(upload)
+        store = options.store(params)
+        outcome = prune.apply(store, params["prefix"], params["source"], policy, rpo=rpo, incomplete_grace=grace,
+                              after_set=params["after_set"], now=now, check_mode=module.check_mode,
+                              abort_stale_uploads=params["abort_stale_uploads"])
     except (StoreError, BackupError) as exc:
         module.fail_json(msg=str(exc), store_available=False)
 
-    result = dict(
-        changed=bool(pruned or stale),
-        pruned=pruned,
-        kept=decision["keep"],
-        aborted_uploads=stale,
-        policy=decision["policy"],
-        verified_kept=decision["verified_kept"],
-        store_available=True,
-    )
-    if decision["blocked"] and decision["prune"]:
-        result["blocked"] = decision["blocked"]
+    before = outcome.pop("sets")
+    gone = set(p["set_id"] for p in outcome["pruned"])
+    result = dict(outcome, store_available=True)
     if module._diff:
-        result["diff"] = dict(before="\n".join(s["set_id"] for s in sets) + "\n",
-                              after="\n".join(s["set_id"] for s in sets if s["set_id"] not in set(p["set_id"] for p in pruned)) + "\n")
+        result["diff"] = dict(before="\n".join(before) + "\n", after="\n".join(i for i in before if i not in gone) + "\n")
     module.exit_json(**result)
 
 

@@ -25,6 +25,7 @@ description:
 author:
   - spooky.ops contributors (!UNKNOWN)
 extends_documentation_fragment:
+  - spooky.ops.backup.postgres
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
@@ -33,8 +34,6 @@ attributes:
     support: none
   platform:
     platforms: all
-requirements:
-  - psycopg2
 options:
   db:
     description:
@@ -42,35 +41,6 @@ options:
     type: str
     required: true
     aliases: [login_db]
-  login_host:
-    description:
-      - Host of the server (a directory for a Unix socket).
-    type: str
-    default: localhost
-  login_port:
-    description:
-      - Port of the server.
-    type: int
-    default: 5432
-  login_user:
-    description:
-      - User to connect as; it needs to read every table.
-    type: str
-    default: postgres
-  login_password:
-    description:
-      - Password of O(login_user).
-    type: str
-  ssl_mode:
-    description:
-      - libpq C(sslmode).
-    type: str
-    default: prefer
-    choices: [disable, allow, prefer, require, verify-ca, verify-full]
-  ca_cert:
-    description:
-      - CA certificate for O(ssl_mode=verify-ca) and O(ssl_mode=verify-full).
-    type: path
   schemas:
     description:
       - Only the tables of these schemas. Defaults to every schema but the system ones.
@@ -95,11 +65,6 @@ options:
       - The longest the transaction is held open waiting for O(release_file), in seconds.
     type: float
     default: 3600
-  connect_timeout:
-    description:
-      - Seconds to wait for the connection.
-    type: int
-    default: 10
 """
 
 EXAMPLES = r"""
@@ -146,26 +111,20 @@ released:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.spooky.ops.plugins.module_utils.backup import pgstats
+from ansible_collections.spooky.ops.plugins.module_utils.backup import options, pgstats
 from ansible_collections.spooky.ops.plugins.module_utils.backup.errors import BackupError
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=options.spec(
+            options.POSTGRES,
             db=dict(type="str", required=True, aliases=["login_db"]),
-            login_host=dict(type="str", default="localhost"),
-            login_port=dict(type="int", default=5432),
-            login_user=dict(type="str", default="postgres"),
-            login_password=dict(type="str", no_log=True),
-            ssl_mode=dict(type="str", default="prefer", choices=["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]),
-            ca_cert=dict(type="path"),
             schemas=dict(type="list", elements="str", default=[]),
             checksum=dict(type="bool", default=True),
             snapshot_file=dict(type="path"),
             release_file=dict(type="path"),
             hold_timeout=dict(type="float", default=3600.0),
-            connect_timeout=dict(type="int", default=10),
         ),
         required_by=dict(release_file=("snapshot_file",)),
         supports_check_mode=True,
@@ -176,17 +135,10 @@ def main():
     if not pgstats.HAS_PSYCOPG2:
         module.fail_json(msg=missing_required_lib("psycopg2"), exception=str(pgstats.PSYCOPG2_IMPORT_ERROR))
 
-    def connect():
-        kwargs = dict(host=params["login_host"], port=params["login_port"], user=params["login_user"], dbname=params["db"],
-                      sslmode=params["ssl_mode"], connect_timeout=params["connect_timeout"], application_name="spooky.ops table stats")
-        if params["login_password"]:
-            kwargs["password"] = params["login_password"]
-        if params["ca_cert"]:
-            kwargs["sslrootcert"] = params["ca_cert"]
-        return pgstats.psycopg2.connect(**kwargs)
+    login = options.login(params, "spooky.ops table stats")
 
     try:
-        stats = pgstats.collect(connect, schemas=params["schemas"] or None, checksum=params["checksum"],
+        stats = pgstats.collect(lambda: login.connect(params["db"]), schemas=params["schemas"] or None, checksum=params["checksum"],
                                 snapshot_file=params["snapshot_file"], release_file=params["release_file"],
                                 hold_timeout=params["hold_timeout"])
     except BackupError as exc:

@@ -56,8 +56,14 @@ def _table_query(schema, table, relkind, method, checksum):
         row_hash=row_hash, only=only, target=target)
 
 
-def table_stats(cursor, schemas=None, checksum=True):
-    """{"schema.table": {"rows", "checksum", "method"}} for every user table (or those of `schemas`)."""
+def table_stats(cursor, schemas=None, checksum=True, parallel=True):
+    """{"schema.table": {"rows", "checksum", "method"}} for every user table (or those of `schemas`).
+
+    `parallel` False keeps the scans in this one backend (no parallel workers): beside a running pg_dump they
+    would take the CPU the dump needs, and one backend finishes well before the dump does.
+    """
+    if not parallel:
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
     cursor.execute("SHOW server_version_num")
     version = int(cursor.fetchone()[0])
     cursor.execute(LIST_TABLES)
@@ -96,12 +102,14 @@ def _write_atomic(path, text):
     os.rename(tmp, path)
 
 
-def collect(connect, schemas=None, checksum=True, snapshot_file=None, release_file=None, hold_timeout=3600.0, poll=0.2):
+def collect(connect, schemas=None, checksum=True, snapshot_file=None, release_file=None, hold_timeout=3600.0, poll=0.2,
+            on_snapshot=None, release=None, parallel=True):
     """Stats of every table in one REPEATABLE READ, read-only transaction.
 
-    With `snapshot_file`, the transaction's snapshot is exported first and its id written there (for
-    ``pg_dump --snapshot``); with `release_file`, the transaction then stays open until that file exists
-    (or `hold_timeout` seconds passed). Returns dict(tables, snapshot, held_seconds, released).
+    With `snapshot_file` or `on_snapshot` (a callable), the transaction's snapshot is exported first and its id
+    written there or passed to it (for ``pg_dump --snapshot``); with `release_file` (or `release`, a
+    threading.Event) the transaction then stays open until that file exists (the event is set), or
+    `hold_timeout` seconds passed. Returns dict(tables, snapshot, held_seconds, released).
     """
     if not HAS_PSYCOPG2:
         raise BackupError("the Python package psycopg2 is required: %s" % PSYCOPG2_IMPORT_ERROR)
@@ -113,18 +121,24 @@ def collect(connect, schemas=None, checksum=True, snapshot_file=None, release_fi
         conn.set_session(isolation_level="REPEATABLE READ", readonly=True)
         cursor = conn.cursor()
         snapshot = None
-        if snapshot_file:
+        if snapshot_file or on_snapshot:
             cursor.execute("SELECT pg_export_snapshot()")
             snapshot = cursor.fetchone()[0]
-            _write_atomic(snapshot_file, snapshot + "\n")
-        stats = table_stats(cursor, schemas, checksum)
+            if snapshot_file:
+                _write_atomic(snapshot_file, snapshot + "\n")
+            if on_snapshot:
+                on_snapshot(snapshot)
+        stats = table_stats(cursor, schemas, checksum, parallel)
         held, released = 0.0, None
-        if release_file:
+        if release_file or release is not None:
             started = time.time()
-            while not os.path.exists(release_file) and time.time() - started < hold_timeout:
-                time.sleep(poll)
+            if release is not None:
+                released = release.wait(hold_timeout)
+            else:
+                while not os.path.exists(release_file) and time.time() - started < hold_timeout:
+                    time.sleep(poll)
+                released = os.path.exists(release_file)
             held = round(time.time() - started, 3)
-            released = os.path.exists(release_file)
         conn.rollback()
         return dict(tables=stats, snapshot=snapshot, held_seconds=held, released=released)
     except psycopg2.Error as exc:
