@@ -21,7 +21,8 @@ description:
     were taken in the snapshot of the dump (see M(spooky.ops.backup_postgres)).
   - O(mode=verify) is the weekly restore dry run - into a scratch database that is dropped afterwards, and a set
     that passed gets C(verified.json), which M(spooky.ops.backup_retention) never prunes while it is the newest.
-    O(mode=recover) is disaster recovery - into the target database, which is kept.
+    O(mode=recover) is disaster recovery - into the target database, which is kept; a target that exists but does not
+    match the manifest is dropped and restored anew (name one that may be replaced, the default is C(<database>_restored)).
   - A database restored from an artifact that fails a check, or by a pg_restore that fails, is dropped - never a
     partial database left looking restored. A mismatch with the manifest fails the task (with the comparison in
     RV(checks)) unless O(fail_on_mismatch=false).

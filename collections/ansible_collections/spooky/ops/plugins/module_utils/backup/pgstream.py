@@ -165,7 +165,9 @@ def dump(login, database, writer, pg_dump, extra_args=(), checksum=True, schemas
         raise BackupError("no snapshot of %s could be exported: %s" % (login.where(database), box.get("error", "unknown error")))
     cmd = [pg_dump, "--format=custom", "--snapshot=" + box["snapshot"], "--no-password"] + list(extra_args) + ["--dbname=" + database]
     try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=login.environ(), bufsize=0)
+        # run_command would hold the whole dump in memory: the stream needs the pipe itself
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=login.environ(),  # pylint: disable=ansible-bad-function
+                                bufsize=0)
     except OSError as exc:
         release.set()
         worker.join()
@@ -207,7 +209,8 @@ def restore(login, database, blocks, pg_restore, extra_args=()):
     """
     cmd = [pg_restore, "--no-password", "--exit-on-error"] + list(extra_args) + ["--dbname=" + database]
     try:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        # run_command takes its input whole: the restore feeds pg_restore as the store delivers
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,  # pylint: disable=ansible-bad-function
                                 env=login.environ(), bufsize=0)
     except OSError as exc:
         raise BackupError("cannot run %s: %s" % (pg_restore, exc))
