@@ -60,7 +60,8 @@ def environ(values):
 def stop_lab(cfg) -> list:
     """Stop a test lab; returns the names of its processes still running after it (the caller fails on any)."""
     lab_control.down(cfg)
-    return [name for name in processes.known(cfg) if processes.running(cfg, name)]
+    return ([name for name in processes.known(cfg) if processes.running(cfg, name)]
+            + [f"{name} (pid {pid}, untracked)" for pid, name in processes.strays(cfg)])
 
 
 @pytest.fixture(scope="session")

@@ -43,6 +43,7 @@ def _start_service(cfg: LabConfig, service) -> List[str]:
         for name in processes.known(cfg):
             if name not in before:
                 processes.stop(cfg, name)
+        processes.stop_strays(cfg)  # a first start taken for failed may still be running, untracked, on the port
         try:
             return service.start(cfg)
         except RuntimeError as second:
@@ -73,6 +74,7 @@ def down(cfg: LabConfig) -> str:
     for name in processes.known(cfg):
         if processes.stop(cfg, name):
             stopped.append(name)
+    stopped += [f"stray {what}" for what in processes.stop_strays(cfg)]
     return f"spooky lab down: stopped {', '.join(stopped) if stopped else 'nothing (not running)'}"
 
 

@@ -7,11 +7,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from .config import LabConfig
 
 MARKER = "SPOOKY_LAB_PROCESS"
+STATE_MARKER = "SPOOKY_LAB_STATE"  # the state directory of the lab a process belongs to: how strays are found
 
 
 def _pid_file(cfg: LabConfig, name: str) -> Path:
@@ -54,6 +55,7 @@ def start(cfg: LabConfig, name: str, argv: List[str], env: Optional[Dict[str, st
     cfg.log_dir.mkdir(parents=True, exist_ok=True)
     full_env = dict(os.environ, **(env or {}))
     full_env[MARKER] = name
+    full_env[STATE_MARKER] = str(cfg.state_dir)
     lab_dir = str(Path(__file__).resolve().parent.parent)
     full_env["PYTHONPATH"] = os.pathsep.join(p for p in (lab_dir, full_env.get("PYTHONPATH", "")) if p)
     log = open(cfg.log_dir / f"{name}.log", "ab")
@@ -101,6 +103,47 @@ def stop(cfg: LabConfig, name: str, timeout: float = 10.0) -> bool:
             time.sleep(0.05)
     _pid_file(cfg, name).unlink(missing_ok=True)
     return True
+
+
+def strays(cfg: LabConfig) -> List[Tuple[int, str]]:
+    """(pid, name) of this lab's processes that no pid file tracks any more, by the markers in their environment:
+    what a start-up retried after a false failure can leave behind. Only session leaders (a lab process's children,
+    which inherit the markers, go with their leader's process group)."""
+    state = f"{STATE_MARKER}={cfg.state_dir}".encode()
+    tracked = {running(cfg, name) for name in known(cfg)}
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            leader = os.getsid(pid) == pid
+        except OSError:  # gone, or another user's
+            continue
+        if state not in environ or not leader or pid in tracked:
+            continue
+        name = next((item.split(b"=", 1)[1].decode(errors="replace") for item in environ if item.startswith(MARKER.encode() + b"=")), "?")
+        found.append((pid, name))
+    return found
+
+
+def stop_strays(cfg: LabConfig, timeout: float = 10.0) -> List[str]:
+    """Stop every stray of this lab (see strays); returns them as "name (pid N)"."""
+    stopped = []
+    for pid, name in strays(cfg):
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(pid, sig)
+            except ProcessLookupError:
+                break
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and _alive(pid):
+                time.sleep(0.05)
+            if not _alive(pid):
+                break
+        stopped.append(f"{name} (pid {pid})")
+    return stopped
 
 
 def _alive(pid: int) -> bool:

@@ -2,6 +2,8 @@
 
 import base64
 import shutil
+import sys
+import time
 
 import pytest
 
@@ -68,6 +70,36 @@ def test_services_start_idempotently_and_stop_with_the_lab():
         assert not processes.running(cfg, name)
     for port in (cfg.postgres_port, cfg.redis_port, cfg.s3_port):
         assert processes.port_free(cfg.host, port)
+
+
+def test_a_lab_process_its_pid_file_lost_is_found_and_stopped_by_down():
+    """What a start-up retried after a false failure leaves: a lab process no pid file names. down() stops it, and
+    only processes of this lab (by the state directory in their environment)."""
+    mine, other = lab_state_dir(), lab_state_dir()
+    cfgs = [LabConfig(state_dir=root / "lab") for root in (mine, other)]
+    try:
+        for cfg in cfgs:
+            cfg.state_dir.mkdir()
+        sleeper = [sys.executable, "-c", "import time; time.sleep(120)"]
+        orphan = processes.start(cfgs[0], "orphan", sleeper)
+        tracked = processes.start(cfgs[0], "tracked", sleeper)
+        elsewhere = processes.start(cfgs[1], "orphan", sleeper)
+        for path in (cfgs[0].pid_dir / "orphan.pid", cfgs[1].pid_dir / "orphan.pid"):
+            path.unlink()
+        deadline = time.monotonic() + 10
+        while processes.strays(cfgs[0]) != [(orphan, "orphan")]:  # its environment is readable once it has exec'd
+            assert time.monotonic() < deadline, processes.strays(cfgs[0])
+            time.sleep(0.05)
+        message = lab_control.down(cfgs[0])
+        assert f"stray orphan (pid {orphan})" in message and "tracked" in message
+        assert not processes._alive(orphan) and not processes._alive(tracked)
+        assert processes.strays(cfgs[1]) == [(elsewhere, "orphan")]  # another lab's process is left alone
+    finally:
+        for cfg in reversed(cfgs):
+            processes.stop_strays(cfg)
+            lab_control.down(cfg)
+        shutil.rmtree(mine, ignore_errors=True)
+        shutil.rmtree(other, ignore_errors=True)
 
 
 @pytest.mark.parametrize("port_var", ["SPOOKY_LAB_POSTGRES_PORT", "SPOOKY_LAB_REDIS_PORT", "SPOOKY_LAB_S3_PORT"])
