@@ -196,7 +196,6 @@ retention:
   type: dict
 """
 
-import json
 import re
 import traceback
 
@@ -219,13 +218,10 @@ def safe_name(db):
 
 def existing_set(store, set_prefix, key):
     """The verified manifest of a complete set at `set_prefix`, or None."""
-    if set_prefix + catalog.MANIFEST not in store.list_keys(set_prefix):
+    name = set_prefix + catalog.MANIFEST
+    if name not in store.list_keys(set_prefix):
         return None
-    try:
-        document = json.loads(store.get_bytes(set_prefix + catalog.MANIFEST).decode("utf-8"))
-    except ValueError:
-        document = None
-    return manifest.verify(document, key, set_prefix + catalog.MANIFEST)
+    return manifest.loads(store.get_bytes(name), key, name, label=name)
 
 
 def run(module, params, key):

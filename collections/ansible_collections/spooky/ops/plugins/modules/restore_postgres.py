@@ -211,15 +211,6 @@ def choose_set(store, params):
                  "are interrupted backups and never restored)" % (which, params["source"], params["bucket"], params["prefix"]))
 
 
-def load_manifest(store, entry, key):
-    name = entry["prefix"] + catalog.MANIFEST
-    try:
-        document = json.loads(store.get_bytes(name).decode("utf-8"))
-    except ValueError as exc:
-        raise IntegrityError("manifest %s is not valid JSON (truncated?): %s" % (name, exc), catalog.MANIFEST)
-    return manifest.verify(document, key, catalog.MANIFEST)
-
-
 def target_of(params, database):
     if params["mode"] == "verify":
         return params["verify_prefix"] + database
@@ -253,7 +244,8 @@ def run(module, params, key, context):
     context.update(set_id=entry["set_id"], set_time=entry["time"])
     result = dict(changed=False, source=params["source"], set_id=entry["set_id"], set_time=entry["time"], set_epoch=entry["epoch"],
                   prefix=entry["prefix"])
-    document = load_manifest(store, entry, key)
+    name = entry["prefix"] + catalog.MANIFEST
+    document = manifest.loads(store.get_bytes(name), key, name, label=catalog.MANIFEST)
     dumps = [a for a in document["artifacts"] if a.get("type") == DUMP_TYPE]
     if not dumps:
         raise Failed("set %s of %s holds no PostgreSQL dump (types: %s)" % (entry["set_id"], params["source"],

@@ -118,16 +118,23 @@ def dumps(document):
     return json.dumps(document, sort_keys=True, indent=2) + "\n"
 
 
+def loads(raw, key=None, where=FILENAME, label=None):
+    """Parse and verify the bytes of a manifest read from `where` (a path or a store key)."""
+    label = label or os.path.basename(where)
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except ValueError as exc:
+        raise IntegrityError("manifest %s is not valid JSON (truncated?): %s" % (where, exc), label)
+    return verify(document, key, label)
+
+
 def load(path, key=None):
-    label = os.path.basename(path)
     try:
         with open(path, "rb") as handle:
-            document = json.loads(handle.read().decode("utf-8"))
+            raw = handle.read()
     except (IOError, OSError) as exc:
-        raise IntegrityError("cannot read manifest %s: %s" % (path, exc.strerror or exc), label)
-    except ValueError as exc:
-        raise IntegrityError("manifest %s is not valid JSON (truncated?): %s" % (path, exc), label)
-    return verify(document, key, label)
+        raise IntegrityError("cannot read manifest %s: %s" % (path, exc.strerror or exc), os.path.basename(path))
+    return loads(raw, key, path)
 
 
 def same_content(one, other):

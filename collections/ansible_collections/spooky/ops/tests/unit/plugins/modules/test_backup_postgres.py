@@ -53,16 +53,6 @@ def run(capsys, **args):
 
 
 @pytest.fixture
-def store(monkeypatch):
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    with moto.mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
-
-
-@pytest.fixture
 def bin_dir(tmp_path):
     """A pg_dump that records being run: without a snapshot of the database it must never be."""
     path = tmp_path / "bin"

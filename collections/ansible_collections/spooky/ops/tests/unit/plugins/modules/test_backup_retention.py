@@ -28,16 +28,6 @@ def run(capsys, **args):
     return exc.value.code, json.loads(capsys.readouterr().out)
 
 
-@pytest.fixture
-def store(monkeypatch):
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    with moto.mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket="spooky-backups")
-        yield client
-
-
 def put_set(client, set_id, complete=True, verified=False):
     prefix = "lab/redis/%s/" % set_id
     client.put_object(Bucket="spooky-backups", Key=prefix + "dump.rdb.enc", Body=b"x")

@@ -51,16 +51,6 @@ def run(capsys, **args):
 
 
 @pytest.fixture
-def store(monkeypatch):
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    with moto.mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
-
-
-@pytest.fixture
 def fake_server(tmp_path, monkeypatch):
     """A pg_restore that keeps what it is fed, and database (re)creation recorded instead of run."""
     path = tmp_path / "bin"
